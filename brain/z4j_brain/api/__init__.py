@@ -1,0 +1,1 @@
+"""HTTP controllers: thin, one module per resource."""

@@ -1,0 +1,1 @@
+"""Background jobs; each elects one leader across all brain processes and replicas."""

@@ -1,0 +1,1 @@
+"""Decisions: everything between a controller and the generated queries."""

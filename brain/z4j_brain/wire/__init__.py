@@ -1,0 +1,1 @@
+"""msgspec Structs of the REST contract."""
