@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import stat
 import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
-from support import Served, free_port, run_z4j, serve_env
+from support import Z4J, Served, free_port, run_z4j, serve_env
 
 from z4j_brain.db.dsn import Dsn
 
@@ -158,3 +161,51 @@ def test_help_lists_the_options() -> None:
     assert result.returncode == 0
     for option in ("--host", "--port", "--workers", "--home", "--database-url"):
         assert option in result.stdout
+
+
+def _nobody_can_run_python() -> bool:
+    try:
+        probe = subprocess.run(
+            [sys.executable, "-c", "import z4j_brain"],
+            user=65534,
+            group=65534,
+            extra_groups=[],
+            capture_output=True,
+            check=False,
+            timeout=60,
+        )
+    except PermissionError:
+        return False
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching to an unprivileged user needs root")
+def test_serve_as_an_unprivileged_user(tmp_path: Path) -> None:
+    if not _nobody_can_run_python():
+        pytest.skip("the interpreter is not reachable by `nobody` (e.g. under a 0700 /root)")
+    # Root runs the embedded server as `embedded_postgres`; everyone else runs it as themselves.
+    base = Path(tempfile.mkdtemp(prefix="z4j-nobody-"))
+    try:
+        os.chown(base, 65534, 65534)
+        port = free_port()
+        log = tmp_path / "nobody.log"
+        with log.open("w") as out:
+            proc = subprocess.Popen(
+                [Z4J, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                env=serve_env(base / "home", HOME=str(base)),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                user=65534,
+                group=65534,
+                extra_groups=[],
+                cwd=base,
+            )
+        served = Served(proc, port, log)
+        try:
+            served.wait_ready()
+            assert (base / "home" / "pgdata").stat().st_uid == 65534
+        finally:
+            assert served.stop() == 0
+        assert _postmaster_pid(base / "home") is None
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
