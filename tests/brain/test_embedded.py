@@ -62,7 +62,11 @@ def test_crash_of_the_server_is_recovered(tmp_path: Path) -> None:
     pgdata = tmp_path / "pgdata"
     first = EmbeddedPostgres(pgdata)
     first.start()
-    _query(first, "CREATE TABLE survivor (x int); INSERT INTO survivor VALUES (1)")
+    try:
+        _query(first, "CREATE TABLE survivor (x int); INSERT INTO survivor VALUES (1)")
+    except BaseException:
+        first.stop()
+        raise
     pid = int((pgdata / "postmaster.pid").read_text().split()[0])
     os.kill(pid, signal.SIGKILL)
     _wait_gone(pid)
@@ -77,8 +81,7 @@ def test_crash_of_the_server_is_recovered(tmp_path: Path) -> None:
 
 def test_server_orphaned_by_a_dead_owner_is_adopted(tmp_path: Path) -> None:
     pgdata = tmp_path / "pgdata"
-    first = EmbeddedPostgres(pgdata)
-    first.start()
+    EmbeddedPostgres(pgdata).start()
     # The owning z4j process died without stopping the server.
     (tmp_path / "pgdata.owner").write_text("999999999\n")
     second = EmbeddedPostgres(pgdata)
