@@ -195,6 +195,7 @@ def test_serve_as_an_unprivileged_user(tmp_path: Path) -> None:
                 env=serve_env(base / "home", HOME=str(base)),
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                text=True,
                 user=65534,
                 group=65534,
                 extra_groups=[],
