@@ -7,7 +7,6 @@ A template database is migrated once with dbmate; each test gets a ``FILE_COPY``
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import subprocess
@@ -16,24 +15,12 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from support import Z4J, Served, free_port, serve_env
+from support import Z4J, Served, admin_sql, free_port, serve_env
 
 from z4j_brain.db import migrate
 from z4j_brain.db.dsn import Dsn
 from z4j_brain.db.embedded import EmbeddedPostgres
 from z4j_brain.db.pool import connect
-
-
-def _admin(dsn: Dsn, *statements: str) -> None:
-    async def run() -> None:
-        conn = await asyncpg.connect(dsn.url)
-        try:
-            for statement in statements:
-                await conn.execute(statement)
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
 
 
 @pytest.fixture(scope="session")
@@ -59,18 +46,18 @@ def template_db(pg_server: Dsn) -> Iterator[str]:
     try:
         yield name
     finally:
-        _admin(pg_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin_sql(pg_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture
 def db(pg_server: Dsn, template_db: str) -> Iterator[Dsn]:
     """A fresh, fully migrated database for one test."""
     name = f"z4j_t_{secrets.token_hex(6)}"
-    _admin(pg_server, f"CREATE DATABASE {name} TEMPLATE {template_db} STRATEGY FILE_COPY")
+    admin_sql(pg_server, f"CREATE DATABASE {name} TEMPLATE {template_db} STRATEGY FILE_COPY")
     try:
         yield pg_server.with_database(name)
     finally:
-        _admin(pg_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin_sql(pg_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture
@@ -98,6 +85,7 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 text=True,
+                start_new_session=True,  # stop() reaches granian's workers through the group
             )
         served = Served(proc, port, log)
         started.append(served)

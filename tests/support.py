@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
+from z4j_brain.db.dsn import Dsn
+
 REPO = Path(__file__).resolve().parents[1]
 Z4J = str(Path(sys.executable).parent / "z4j")
+
+
+def admin_sql(dsn: Dsn, *statements: str) -> None:
+    """Run statements on their own connection (CREATE/DROP DATABASE cannot share a transaction)."""
+
+    async def run() -> None:
+        conn = await asyncpg.connect(dsn.url)
+        try:
+            for statement in statements:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
 
 
 def free_port() -> int:
@@ -51,7 +71,11 @@ class Served:
         pytest.fail(f"z4j serve not ready after {timeout}s:\n{self.output()}")
 
     def stop(self, timeout: float = 30.0) -> int:
-        """SIGTERM and wait; returns the exit code."""
+        """SIGTERM and wait; returns the exit code. Leftover group members are killed.
+
+        The process runs in its own session (``start_new_session``), so its group also holds
+        granian's workers, which outlive a SIGKILLed parent.
+        """
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -59,7 +83,15 @@ class Served:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
         return self.proc.returncode
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group at once: a crash, not a shutdown."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
 
 
 def serve_env(home: Path, **extra: str) -> dict[str, str]:

@@ -14,7 +14,7 @@ from z4j_brain.jobs.leader import LeaderJob, lock_key
 
 async def _until(predicate: Any) -> None:
     async with asyncio.timeout(10):
-        while not predicate():  # noqa: ASYNC110 - polling the job's counters is the point
+        while not predicate():
             await asyncio.sleep(0.02)
 
 

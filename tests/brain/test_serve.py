@@ -75,8 +75,7 @@ def test_killed_serve_and_crashed_postgres_recover_on_next_start(
     first.wait_ready()
     pg = _postmaster_pid(home)
     assert pg is not None
-    first.proc.send_signal(signal.SIGKILL)
-    first.proc.wait()
+    first.kill()
     os.kill(pg, signal.SIGKILL)
     time.sleep(0.5)
     second = serve()
@@ -200,6 +199,7 @@ def test_serve_as_an_unprivileged_user(tmp_path: Path) -> None:
                 group=65534,
                 extra_groups=[],
                 cwd=base,
+                start_new_session=True,
             )
         served = Served(proc, port, log)
         try:

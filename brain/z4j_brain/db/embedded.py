@@ -143,9 +143,12 @@ class EmbeddedPostgres:
                 self._run(
                     ["pg_ctl", "stop", "-D", str(self.pgdata), "-m", mode, "-w", "-t", "30", "-s"]
                 )
-                return
+                break
             except ConfigError:
                 continue
+        if self.socket_dir != self.pgdata:
+            # The private socket directory in /tmp holds nothing once the server is down.
+            shutil.rmtree(self.socket_dir, ignore_errors=True)
 
     def __enter__(self) -> EmbeddedPostgres:
         self.start()
