@@ -34,6 +34,27 @@ COMMENT ON TYPE public.agent_state IS 'Connection state of an agent: unknown unt
 
 
 --
+-- Name: command_status; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.command_status AS ENUM (
+    'pending',
+    'dispatched',
+    'acked',
+    'completed',
+    'failed',
+    'timeout'
+);
+
+
+--
+-- Name: TYPE command_status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.command_status IS 'Lifecycle of a command: pending (stored), dispatched (sent on a socket), acked (agent confirmed receipt), then completed, failed or timeout.';
+
+
+--
 -- Name: task_state; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -55,6 +76,23 @@ CREATE TYPE public.task_state AS ENUM (
 --
 
 COMMENT ON TYPE public.task_state IS 'Lifecycle state of a task. success, failure, revoked and rejected are terminal.';
+
+
+--
+-- Name: worker_state; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.worker_state AS ENUM (
+    'online',
+    'offline'
+);
+
+
+--
+-- Name: TYPE worker_state; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.worker_state IS 'Whether an agent worker currently holds a WebSocket to some brain process.';
 
 
 --
@@ -153,9 +191,264 @@ $_$;
 COMMENT ON FUNCTION public.z4j_events_partitions() IS 'Lists the daily partitions of events with the range each covers, taken from the partition bounds in the catalog.';
 
 
+--
+-- Name: z4j_task_state_is_terminal(public.task_state); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.z4j_task_state_is_terminal(state public.task_state) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT state IN ('success', 'failure', 'revoked', 'rejected')
+$$;
+
+
+--
+-- Name: FUNCTION z4j_task_state_is_terminal(state public.task_state); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.z4j_task_state_is_terminal(state public.task_state) IS 'True for success, failure, revoked and rejected, the states a task does not leave (except failure, reopened by a newer task.retried).';
+
+
+--
+-- Name: z4j_task_state_merge(public.task_state, public.task_state, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.z4j_task_state_merge(last_state public.task_state, term_state public.task_state, term_at timestamp with time zone, retry_at timestamp with time zone) RETURNS public.task_state
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT CASE
+        WHEN term_state IS NULL THEN last_state
+        WHEN term_state = 'failure' AND retry_at >= term_at THEN
+            CASE WHEN z4j_task_state_is_terminal(last_state) THEN 'retry'::task_state ELSE last_state END
+        ELSE term_state
+    END
+$$;
+
+
+--
+-- Name: FUNCTION z4j_task_state_merge(last_state public.task_state, term_state public.task_state, term_at timestamp with time zone, retry_at timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.z4j_task_state_merge(last_state public.task_state, term_state public.task_state, term_at timestamp with time zone, retry_at timestamp with time zone) IS 'Task state from the newest event, the newest terminal event and the newest task.retried: terminal beats non-terminal, the newer wins within equal terminality, a retried at or after a failure reopens it.';
+
+
+--
+-- Name: z4j_task_state_of(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.z4j_task_state_of(kind text) RETURNS public.task_state
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT CASE kind
+        WHEN 'task.sent'      THEN 'pending'::task_state
+        WHEN 'task.received'  THEN 'received'::task_state
+        WHEN 'task.started'   THEN 'started'::task_state
+        WHEN 'task.succeeded' THEN 'success'::task_state
+        WHEN 'task.failed'    THEN 'failure'::task_state
+        WHEN 'task.retried'   THEN 'retry'::task_state
+        WHEN 'task.revoked'   THEN 'revoked'::task_state
+        WHEN 'task.rejected'  THEN 'rejected'::task_state
+    END
+$$;
+
+
+--
+-- Name: FUNCTION z4j_task_state_of(kind text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.z4j_task_state_of(kind text) IS 'Task state an event kind moves a task to (task.succeeded -> success, ...); NULL for kinds that do not touch tasks.';
+
+
+--
+-- Name: z4j_task_state_rank(public.task_state); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.z4j_task_state_rank(state public.task_state) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT CASE state
+        WHEN 'unknown'  THEN 0
+        WHEN 'pending'  THEN 1
+        WHEN 'received' THEN 2
+        WHEN 'started'  THEN 3
+        WHEN 'retry'    THEN 4
+        WHEN 'failure'  THEN 5
+        WHEN 'success'  THEN 6
+        WHEN 'rejected' THEN 7
+        WHEN 'revoked'  THEN 8
+    END
+$$;
+
+
+--
+-- Name: FUNCTION z4j_task_state_rank(state public.task_state); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.z4j_task_state_rank(state public.task_state) IS 'Order of task states for events with the same occurred_at: the higher rank counts as the later event.';
+
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
+
+--
+-- Name: agent_workers; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.agent_workers (
+    agent_id uuid NOT NULL,
+    worker_id text NOT NULL,
+    project_id uuid NOT NULL,
+    role text,
+    framework text,
+    pid integer,
+    started_at timestamp with time zone,
+    host jsonb DEFAULT '{}'::jsonb NOT NULL,
+    state public.worker_state DEFAULT 'online'::public.worker_state NOT NULL,
+    session_id uuid NOT NULL,
+    brain_node text NOT NULL,
+    connected_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
+    disconnected_at timestamp with time zone,
+    buffer_size bigint,
+    dropped_events bigint,
+    adapter_health jsonb DEFAULT '{}'::jsonb NOT NULL,
+    status jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+
+
+--
+-- Name: TABLE agent_workers; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.agent_workers IS 'One row per process that runs an agent (worker_id from hello); the current or last WebSocket session of that process.';
+
+
+--
+-- Name: COLUMN agent_workers.agent_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.agent_workers.agent_id IS 'The agent whose token the process used.';
+
+
+--
+-- Name: COLUMN agent_workers.worker_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.agent_workers.worker_id IS 'Worker identity from hello (default <framework>-<pid>-<start ms>); the agent id when hello had none.';
+
+
+--
+-- Name: COLUMN agent_workers.project_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.agent_workers.project_id IS 'Project of the agent (copied for per-project listing).';
+
+
+--
+-- Name: COLUMN agent_workers.role; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.agent_workers.role IS 'worker_role from hello: web, task, scheduler, beat or other.';
+
+
+--
+-- Name: COLUMN agent_workers.framework; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.agent_workers.framework IS 'Framework adapter of the process (bare, django, ...).';
+
+
+--
+-- Name: COLUMN agent_workers.pid; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.agent_workers.pid IS 'Operating-system process id from hello.';
+
+
+--
+-- Name: COLUMN agent_workers.started_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.agent_workers.started_at IS 'When the process started, from hello.';
+
+
+--
+-- Name: COLUMN agent_workers.host; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.agent_workers.host IS 'Host description from hello.';
+
+
+--
+-- Name: COLUMN agent_workers.state; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.agent_workers.state IS 'online while its session is open on some brain process.';
+
+
+--
+-- Name: COLUMN agent_workers.session_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.agent_workers.session_id IS 'Session id of the current or last connection (sent in hello_ack).';
+
+
+--
+-- Name: COLUMN agent_workers.brain_node; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.agent_workers.brain_node IS 'Brain process holding (or that last held) the connection: host:pid:start.';
+
+
+--
+-- Name: COLUMN agent_workers.connected_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.agent_workers.connected_at IS 'When the current or last session completed its handshake.';
+
+
+--
+-- Name: COLUMN agent_workers.last_seen_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.agent_workers.last_seen_at IS 'When the last frame of this worker arrived.';
+
+
+--
+-- Name: COLUMN agent_workers.disconnected_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.agent_workers.disconnected_at IS 'When the last session closed; NULL while online.';
+
+
+--
+-- Name: COLUMN agent_workers.buffer_size; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.agent_workers.buffer_size IS 'Events waiting in the agent''s local buffer, from the last heartbeat.';
+
+
+--
+-- Name: COLUMN agent_workers.dropped_events; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.agent_workers.dropped_events IS 'Events the agent dropped from its full buffer, from the last heartbeat.';
+
+
+--
+-- Name: COLUMN agent_workers.adapter_health; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.agent_workers.adapter_health IS 'adapter_health map of the last heartbeat (engine.key -> string; queue_depths and worker_details are JSON strings).';
+
+
+--
+-- Name: COLUMN agent_workers.status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.agent_workers.status IS 'Payload of the last agent_status frame (failure streaks, buffer depth, versions).';
+
 
 --
 -- Name: agents; Type: TABLE; Schema: public; Owner: -
@@ -308,6 +601,166 @@ COMMENT ON COLUMN public.agents.created_at IS 'When the token was minted.';
 --
 
 COMMENT ON COLUMN public.agents.updated_at IS 'When the agent row last changed.';
+
+
+--
+-- Name: commands; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.commands (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    project_id uuid NOT NULL,
+    agent_id uuid NOT NULL,
+    action text NOT NULL,
+    target jsonb DEFAULT '{}'::jsonb NOT NULL,
+    parameters jsonb DEFAULT '{}'::jsonb NOT NULL,
+    status public.command_status DEFAULT 'pending'::public.command_status NOT NULL,
+    idempotency_key text,
+    issued_by uuid,
+    timeout_seconds integer DEFAULT 60 NOT NULL,
+    issued_at timestamp with time zone DEFAULT now() NOT NULL,
+    dispatched_at timestamp with time zone,
+    dispatched_session uuid,
+    acked_at timestamp with time zone,
+    completed_at timestamp with time zone,
+    timeout_at timestamp with time zone NOT NULL,
+    result jsonb,
+    error text,
+    CONSTRAINT commands_timeout_seconds_check CHECK (((timeout_seconds >= 1) AND (timeout_seconds <= 86400)))
+);
+
+
+--
+-- Name: TABLE commands; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.commands IS 'Actions sent to agents (retry, cancel, purge, schedule changes, ...): a row first, then delivered to whichever brain process holds the agent''s socket.';
+
+
+--
+-- Name: COLUMN commands.id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.commands.id IS 'Command id; also the id of the command, command_ack and command_result frames.';
+
+
+--
+-- Name: COLUMN commands.project_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.commands.project_id IS 'Project of the target agent.';
+
+
+--
+-- Name: COLUMN commands.agent_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.commands.agent_id IS 'Agent that must execute the command.';
+
+
+--
+-- Name: COLUMN commands.action; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.commands.action IS 'Action name from the protocol (retry_task, cancel_task, purge_queue, schedule.enable, ...).';
+
+
+--
+-- Name: COLUMN commands.target; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.commands.target IS 'What the action applies to, e.g. {"type":"task","id":"rq:<id>","engine":"rq"}.';
+
+
+--
+-- Name: COLUMN commands.parameters; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.commands.parameters IS 'Action parameters as sent to the agent.';
+
+
+--
+-- Name: COLUMN commands.status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.commands.status IS 'Lifecycle state; see the command_status type.';
+
+
+--
+-- Name: COLUMN commands.idempotency_key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.commands.idempotency_key IS 'Client-chosen key; a second command with the same key in the project returns the first.';
+
+
+--
+-- Name: COLUMN commands.issued_by; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.commands.issued_by IS 'User who issued the command; NULL for commands issued by z4j itself.';
+
+
+--
+-- Name: COLUMN commands.timeout_seconds; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.commands.timeout_seconds IS 'Seconds the agent has to answer; sent in the frame.';
+
+
+--
+-- Name: COLUMN commands.issued_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.commands.issued_at IS 'When the command was stored.';
+
+
+--
+-- Name: COLUMN commands.dispatched_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.commands.dispatched_at IS 'When the command frame was last written to an agent socket.';
+
+
+--
+-- Name: COLUMN commands.dispatched_session; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.commands.dispatched_session IS 'Agent session the command was written to; if that session closes before the ack, the command returns to pending.';
+
+
+--
+-- Name: COLUMN commands.acked_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.commands.acked_at IS 'When the agent acknowledged receipt (command_ack).';
+
+
+--
+-- Name: COLUMN commands.completed_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.commands.completed_at IS 'When the command reached completed, failed or timeout.';
+
+
+--
+-- Name: COLUMN commands.timeout_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.commands.timeout_at IS 'Deadline after which the timeout job marks an unanswered command timeout.';
+
+
+--
+-- Name: COLUMN commands.result; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.commands.result IS 'Result object from command_result when the agent reported success.';
+
+
+--
+-- Name: COLUMN commands.error; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.commands.error IS 'Error text from command_result, or why z4j failed or timed the command out.';
 
 
 --
@@ -493,6 +946,69 @@ COMMENT ON COLUMN public.projects.created_at IS 'When the project was created.';
 --
 
 COMMENT ON COLUMN public.projects.updated_at IS 'When the project row last changed.';
+
+
+--
+-- Name: queues; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.queues (
+    project_id uuid NOT NULL,
+    engine text NOT NULL,
+    name text NOT NULL,
+    depth bigint NOT NULL,
+    reported_by uuid,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE queues; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.queues IS 'Latest known depth of each queue, from the <engine>.queue_depths side channel of agent heartbeats.';
+
+
+--
+-- Name: COLUMN queues.project_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.queues.project_id IS 'Owning project.';
+
+
+--
+-- Name: COLUMN queues.engine; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.queues.engine IS 'Engine of the queue (celery, rq, ...).';
+
+
+--
+-- Name: COLUMN queues.name; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.queues.name IS 'Queue name.';
+
+
+--
+-- Name: COLUMN queues.depth; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.queues.depth IS 'Messages waiting in the queue at updated_at.';
+
+
+--
+-- Name: COLUMN queues.reported_by; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.queues.reported_by IS 'Agent whose heartbeat reported the depth.';
+
+
+--
+-- Name: COLUMN queues.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.queues.updated_at IS 'When the depth was reported.';
 
 
 --
@@ -735,6 +1251,14 @@ ALTER TABLE ONLY public.events ATTACH PARTITION public.events_default DEFAULT;
 
 
 --
+-- Name: agent_workers agent_workers_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agent_workers
+    ADD CONSTRAINT agent_workers_pkey PRIMARY KEY (agent_id, worker_id);
+
+
+--
 -- Name: agents agents_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -756,6 +1280,22 @@ ALTER TABLE ONLY public.agents
 
 ALTER TABLE ONLY public.agents
     ADD CONSTRAINT agents_token_hash_key UNIQUE (token_hash);
+
+
+--
+-- Name: commands commands_idempotency_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.commands
+    ADD CONSTRAINT commands_idempotency_key UNIQUE (project_id, idempotency_key);
+
+
+--
+-- Name: commands commands_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.commands
+    ADD CONSTRAINT commands_pkey PRIMARY KEY (id);
 
 
 --
@@ -791,6 +1331,14 @@ ALTER TABLE ONLY public.projects
 
 
 --
+-- Name: queues queues_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.queues
+    ADD CONSTRAINT queues_pkey PRIMARY KEY (project_id, engine, name);
+
+
+--
 -- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -807,10 +1355,45 @@ ALTER TABLE ONLY public.tasks
 
 
 --
+-- Name: agent_workers_project_state_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX agent_workers_project_state_idx ON public.agent_workers USING btree (project_id, state);
+
+
+--
+-- Name: agent_workers_session_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX agent_workers_session_idx ON public.agent_workers USING btree (session_id);
+
+
+--
 -- Name: agents_project_state_idx; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX agents_project_state_idx ON public.agents USING btree (project_id, state);
+
+
+--
+-- Name: commands_agent_open_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX commands_agent_open_idx ON public.commands USING btree (agent_id, issued_at) WHERE (status = ANY (ARRAY['pending'::public.command_status, 'dispatched'::public.command_status]));
+
+
+--
+-- Name: commands_open_timeout_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX commands_open_timeout_idx ON public.commands USING btree (timeout_at) WHERE (status = ANY (ARRAY['pending'::public.command_status, 'dispatched'::public.command_status, 'acked'::public.command_status]));
+
+
+--
+-- Name: commands_project_issued_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX commands_project_issued_idx ON public.commands USING btree (project_id, issued_at DESC);
 
 
 --
@@ -828,20 +1411,6 @@ CREATE INDEX events_default_project_id_engine_task_id_occurred_at_idx ON public.
 
 
 --
--- Name: events_kind_idx; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX events_kind_idx ON ONLY public.events USING btree (project_id, kind, occurred_at);
-
-
---
--- Name: events_default_project_id_kind_occurred_at_idx; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX events_default_project_id_kind_occurred_at_idx ON public.events_default USING btree (project_id, kind, occurred_at);
-
-
---
 -- Name: events_default_pkey; Type: INDEX ATTACH; Schema: public; Owner: -
 --
 
@@ -856,10 +1425,19 @@ ALTER INDEX public.events_task_idx ATTACH PARTITION public.events_default_projec
 
 
 --
--- Name: events_default_project_id_kind_occurred_at_idx; Type: INDEX ATTACH; Schema: public; Owner: -
+-- Name: agent_workers agent_workers_agent_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
-ALTER INDEX public.events_kind_idx ATTACH PARTITION public.events_default_project_id_kind_occurred_at_idx;
+ALTER TABLE ONLY public.agent_workers
+    ADD CONSTRAINT agent_workers_agent_id_fkey FOREIGN KEY (agent_id) REFERENCES public.agents(id) ON DELETE CASCADE;
+
+
+--
+-- Name: agent_workers agent_workers_project_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agent_workers
+    ADD CONSTRAINT agent_workers_project_id_fkey FOREIGN KEY (project_id) REFERENCES public.projects(id) ON DELETE CASCADE;
 
 
 --
@@ -868,6 +1446,30 @@ ALTER INDEX public.events_kind_idx ATTACH PARTITION public.events_default_projec
 
 ALTER TABLE ONLY public.agents
     ADD CONSTRAINT agents_project_id_fkey FOREIGN KEY (project_id) REFERENCES public.projects(id) ON DELETE CASCADE;
+
+
+--
+-- Name: commands commands_agent_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.commands
+    ADD CONSTRAINT commands_agent_id_fkey FOREIGN KEY (agent_id) REFERENCES public.agents(id) ON DELETE CASCADE;
+
+
+--
+-- Name: commands commands_project_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.commands
+    ADD CONSTRAINT commands_project_id_fkey FOREIGN KEY (project_id) REFERENCES public.projects(id) ON DELETE CASCADE;
+
+
+--
+-- Name: queues queues_project_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.queues
+    ADD CONSTRAINT queues_project_id_fkey FOREIGN KEY (project_id) REFERENCES public.projects(id) ON DELETE CASCADE;
 
 
 --
@@ -893,4 +1495,8 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261123100000'),
     ('20261123100100'),
     ('20261123100200'),
-    ('20261123100300');
+    ('20261123100300'),
+    ('20261123110000'),
+    ('20261123110100'),
+    ('20261123120000'),
+    ('20261123130000');

@@ -13,3 +13,7 @@ SELECT pg_try_advisory_lock(@lock_key::bigint) AS acquired;
 -- name: AdvisoryUnlock :one
 -- Releases a lock taken by TryAdvisoryLock on the same connection.
 SELECT pg_advisory_unlock(@lock_key::bigint) AS released;
+
+-- name: Notify :exec
+-- Sends a notification to every brain process listening on the channel (delivered at commit).
+SELECT pg_notify(@channel::text, @payload::text);

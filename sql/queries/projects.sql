@@ -7,3 +7,7 @@ RETURNING *;
 -- name: GetProjectBySlug :one
 -- One project by its slug.
 SELECT * FROM projects WHERE slug = @slug::text;
+
+-- name: GetProjectById :one
+-- One project by its id.
+SELECT * FROM projects WHERE id = @id::uuid;

@@ -3,12 +3,26 @@
 
 from __future__ import annotations
 
-from z4j_brain.db.queries import enums, events, meta, partitions, projects
+from z4j_brain.db.queries import (
+    agents,
+    commands,
+    enums,
+    events,
+    ingest,
+    meta,
+    partitions,
+    projects,
+    workers,
+)
 
 __all__ = (
+    "agents",
+    "commands",
     "enums",
     "events",
+    "ingest",
     "meta",
     "partitions",
     "projects",
+    "workers",
 )

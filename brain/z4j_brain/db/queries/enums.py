@@ -7,7 +7,9 @@ import enum
 
 __all__ = (
     "AgentState",
+    "CommandStatus",
     "TaskState",
+    "WorkerState",
 )
 
 
@@ -17,6 +19,17 @@ class AgentState(enum.StrEnum):
     UNKNOWN = "unknown"
     ONLINE = "online"
     OFFLINE = "offline"
+
+
+class CommandStatus(enum.StrEnum):
+    """Lifecycle of a command: pending (stored), dispatched (sent on a socket), acked (agent confirmed receipt), then completed, failed or timeout."""  # noqa: E501
+
+    PENDING = "pending"
+    DISPATCHED = "dispatched"
+    ACKED = "acked"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
 
 
 class TaskState(enum.StrEnum):
@@ -31,3 +44,10 @@ class TaskState(enum.StrEnum):
     REVOKED = "revoked"
     REJECTED = "rejected"
     UNKNOWN = "unknown"
+
+
+class WorkerState(enum.StrEnum):
+    """Whether an agent worker currently holds a WebSocket to some brain process."""
+
+    ONLINE = "online"
+    OFFLINE = "offline"

@@ -9,10 +9,12 @@ from z4j_brain.db.queries._types import ConnectionLike
 __all__ = (
     "ADVISORY_UNLOCK",
     "LIST_APPLIED_MIGRATIONS",
+    "NOTIFY",
     "PING",
     "TRY_ADVISORY_LOCK",
     "advisory_unlock",
     "list_applied_migrations",
+    "notify",
     "ping",
     "try_advisory_lock",
 )
@@ -88,3 +90,23 @@ async def advisory_unlock(
     """
     v = await _types.fetchval(conn, ADVISORY_UNLOCK, lock_key)
     return v
+
+
+NOTIFY = """
+SELECT pg_notify($1::text, $2::text)
+"""
+
+
+async def notify(
+    conn: ConnectionLike,
+    *,
+    channel: str,
+    payload: str,
+) -> None:
+    """Sends a notification to every brain process listening on the channel (delivered at commit).
+
+    SQL::
+
+        SELECT pg_notify($1::text, $2::text)
+    """
+    await _types.execute(conn, NOTIFY, channel, payload)

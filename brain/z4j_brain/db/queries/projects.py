@@ -13,10 +13,13 @@ from z4j_brain.db.queries._types import ConnectionLike
 
 __all__ = (
     "CREATE_PROJECT",
+    "GET_PROJECT_BY_ID",
     "GET_PROJECT_BY_SLUG",
     "CreateProjectRow",
+    "GetProjectByIdRow",
     "GetProjectBySlugRow",
     "create_project",
+    "get_project_by_id",
     "get_project_by_slug",
 )
 
@@ -101,6 +104,48 @@ async def get_project_by_slug(
     if r is None:
         return None
     return GetProjectBySlugRow(
+        id=r[0],
+        slug=r[1],
+        name=r[2],
+        description=r[3],
+        archived_at=r[4],
+        created_at=r[5],
+        updated_at=r[6],
+    )
+
+
+GET_PROJECT_BY_ID = """
+SELECT id, slug, name, description, archived_at, created_at, updated_at FROM projects WHERE id = $1::uuid
+"""  # noqa: E501
+
+
+class GetProjectByIdRow(msgspec.Struct, frozen=True, kw_only=True):
+    """Result row of :func:`get_project_by_id`."""
+
+    id: uuid.UUID
+    slug: str
+    name: str
+    description: str
+    archived_at: datetime.datetime | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+async def get_project_by_id(
+    conn: ConnectionLike,
+    *,
+    id: uuid.UUID,
+) -> GetProjectByIdRow | None:
+    """One project by its id.
+
+    SQL::
+
+        SELECT id, slug, name, description, archived_at, created_at, updated_at FROM projects WHERE id = $1::uuid
+    """  # noqa: E501
+    r = await _types.fetchrow(conn, GET_PROJECT_BY_ID, id)
+    if r is None:
+        return None
+    return GetProjectByIdRow(
         id=r[0],
         slug=r[1],
         name=r[2],
