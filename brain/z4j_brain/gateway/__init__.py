@@ -1,0 +1,1 @@
+"""The agent gateway: /ws/agent, connection registry, ingest and command routing."""
