@@ -14,9 +14,11 @@ from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 
 from z4j_brain import __version__
+from z4j_brain.api.agent_socket import agent_socket
 from z4j_brain.api.errors import add_request_id_header, http_error, unexpected_error
 from z4j_brain.api.health import HealthController
 from z4j_brain.db.pool import create_pool
+from z4j_brain.gateway.service import Gateway
 from z4j_brain.jobs.leader import LeaderJob
 from z4j_brain.jobs.partitions import maintain_partitions
 from z4j_brain.runtime import Runtime
@@ -39,6 +41,9 @@ def _jobs(runtime: Runtime) -> list[LeaderJob]:
 async def _lifespan(app: Litestar) -> AsyncGenerator[None]:
     runtime: Runtime = app.state.runtime
     app.state.pool = await create_pool(runtime.dsn)
+    gateway = Gateway(runtime.settings, runtime.dsn, app.state.pool)
+    await gateway.start()
+    app.state.gateway = gateway
     jobs = _jobs(runtime)
     app.state.jobs = jobs
     tasks = [asyncio.create_task(job.run(), name=f"z4j-job-{job.name}") for job in jobs]
@@ -50,6 +55,7 @@ async def _lifespan(app: Litestar) -> AsyncGenerator[None]:
         for task in tasks:
             with suppress(asyncio.CancelledError):
                 await task
+        await gateway.stop()
         await app.state.pool.close()
 
 
@@ -59,7 +65,7 @@ def create_app(runtime: Runtime) -> Litestar:
         level=runtime.settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
     return Litestar(
-        route_handlers=[HealthController],
+        route_handlers=[HealthController, agent_socket],
         state=State({"runtime": runtime}),
         lifespan=[_lifespan],
         before_send=[add_request_id_header],

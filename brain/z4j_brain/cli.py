@@ -82,7 +82,19 @@ def serve(**options: Any) -> None:
         boot.shutdown()
 
 
+def _register_groups() -> None:
+    from z4j_brain.cli_agents import agent, project
+
+    for group in (project, agent):
+        for command in group.commands.values():
+            command.callback = _clean_errors(command.callback)  # pyright: ignore[reportArgumentType]
+        main.add_command(group)
+
+
 @main.command()
 def version() -> None:
     """Print the installed z4j version."""
     click.echo(__version__)
+
+
+_register_groups()

@@ -32,6 +32,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     event_retention_days: int
     partition_interval_seconds: float
     log_level: str
+    ws_heartbeat_interval_seconds: int
+    ws_idle_timeout_seconds: float
+    ws_max_frame_bytes: int
+    ws_connect_rate_per_minute: int
+    ws_max_workers_per_agent: int
+    redaction_extra_key_patterns: tuple[str, ...]
+    redaction_extra_value_patterns: tuple[str, ...]
 
     @property
     def home_path(self) -> Path:
@@ -135,6 +142,33 @@ def _log_level(name: str, raw: str) -> object:
     return value
 
 
+def _positive_seconds(name: str, raw: str) -> object:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ConfigError(
+            name, f"{raw!r} is not a number of seconds", f"set {name} to e.g. 90"
+        ) from None
+    if not 0.1 <= value <= 86400:
+        raise ConfigError(name, f"{value} is out of range", "use 0.1 to 86400 seconds")
+    return value
+
+
+def _patterns(name: str, raw: str) -> object:
+    """Comma-separated regular expressions; each must compile."""
+    import re
+
+    patterns = tuple(p.strip() for p in raw.split(",") if p.strip())
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(
+                name, f"pattern {pattern!r} does not compile: {exc}", "fix the regular expression"
+            ) from None
+    return patterns
+
+
 @dataclass(frozen=True)
 class Field:
     """One setting: its Settings attribute, environment name, parser, default and help."""
@@ -193,6 +227,55 @@ FIELDS: tuple[Field, ...] = (
         "How often the partition job creates upcoming and drops expired event partitions.",
     ),
     Field("log_level", "Z4J_LOG_LEVEL", _log_level, "info", "debug, info, warning or error."),
+    Field(
+        "ws_heartbeat_interval_seconds",
+        "Z4J_WS_HEARTBEAT_INTERVAL_SECONDS",
+        _int_range(1, 300),
+        10,
+        "Heartbeat interval agents are told to use (hello_ack).",
+    ),
+    Field(
+        "ws_idle_timeout_seconds",
+        "Z4J_WS_IDLE_TIMEOUT_SECONDS",
+        _positive_seconds,
+        90.0,
+        "An agent socket with no frame for this long is closed with 4408.",
+    ),
+    Field(
+        "ws_max_frame_bytes",
+        "Z4J_WS_MAX_FRAME_BYTES",
+        _int_range(65536, 16 * 1048576),
+        1048576,
+        "Largest agent frame accepted (announced in hello_ack); larger closes with 4400.",
+    ),
+    Field(
+        "ws_connect_rate_per_minute",
+        "Z4J_WS_CONNECT_RATE_PER_MINUTE",
+        _int_range(1, 1_000_000),
+        600,
+        "WebSocket handshakes allowed per client IP per minute; more close with 4429.",
+    ),
+    Field(
+        "ws_max_workers_per_agent",
+        "Z4J_WS_MAX_WORKERS_PER_AGENT",
+        _int_range(1, 10_000),
+        64,
+        "Concurrent worker connections per agent token; more close with 4429.",
+    ),
+    Field(
+        "redaction_extra_key_patterns",
+        "Z4J_REDACTION_EXTRA_KEY_PATTERNS",
+        _patterns,
+        (),
+        "Extra comma-separated regexes; matching keys in event data are masked before storage.",
+    ),
+    Field(
+        "redaction_extra_value_patterns",
+        "Z4J_REDACTION_EXTRA_VALUE_PATTERNS",
+        _patterns,
+        (),
+        "Extra comma-separated regexes; matching string values in event data are masked.",
+    ),
 )
 
 

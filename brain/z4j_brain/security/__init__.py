@@ -1,0 +1,1 @@
+"""The brain's perimeter: rate limits, host allow-list, redaction, CSRF, headers."""
