@@ -91,6 +91,14 @@ class Gateway:
             with contextlib.suppress(Exception):
                 await socket.close(code=refused.code, reason=refused.reason[:120])
             return
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            # Database trouble is ours, not the agent's: 1011 puts it on the short retry schedule.
+            log.warning("agent handshake failed on the database: %s", exc)
+            with contextlib.suppress(Exception):
+                await socket.close(
+                    code=CloseCode.INTERNAL_ERROR, reason="brain storage unavailable"
+                )
+            return
         older = self.registry.register(session)
         if older is not None:
             await older.close(CloseCode.DISPLACED, "replaced by a newer connection")
