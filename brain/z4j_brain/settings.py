@@ -76,16 +76,19 @@ def _int_range(low: int, high: int) -> Parser:
     return parse
 
 
-def _seconds(name: str, raw: str) -> object:
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        raise ConfigError(
-            name, f"{raw!r} is not a number of seconds", f"set {name} to e.g. 3600"
-        ) from None
-    if not 1 <= value <= 86400:
-        raise ConfigError(name, f"{value} is out of range", "use 1 to 86400 seconds")
-    return value
+def _seconds_range(low: float, high: float) -> Parser:
+    def parse(name: str, raw: str) -> object:
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            raise ConfigError(
+                name, f"{raw!r} is not a number of seconds", f"set {name} to e.g. 90"
+            ) from None
+        if not low <= value <= high:
+            raise ConfigError(name, f"{value} is out of range", f"use {low:g} to {high:g} seconds")
+        return value
+
+    return parse
 
 
 def _secret(name: str, raw: str) -> object:
@@ -139,18 +142,6 @@ def _log_level(name: str, raw: str) -> object:
     value = raw.strip().lower()
     if value not in ("debug", "info", "warning", "error"):
         raise ConfigError(name, f"unknown level {raw!r}", "use debug, info, warning or error")
-    return value
-
-
-def _positive_seconds(name: str, raw: str) -> object:
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        raise ConfigError(
-            name, f"{raw!r} is not a number of seconds", f"set {name} to e.g. 90"
-        ) from None
-    if not 0.1 <= value <= 86400:
-        raise ConfigError(name, f"{value} is out of range", "use 0.1 to 86400 seconds")
     return value
 
 
@@ -222,7 +213,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "partition_interval_seconds",
         "Z4J_PARTITION_INTERVAL_SECONDS",
-        _seconds,
+        _seconds_range(1, 86400),
         3600.0,
         "How often the partition job creates upcoming and drops expired event partitions.",
     ),
@@ -237,7 +228,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "ws_idle_timeout_seconds",
         "Z4J_WS_IDLE_TIMEOUT_SECONDS",
-        _positive_seconds,
+        _seconds_range(0.1, 86400),
         90.0,
         "An agent socket with no frame for this long is closed with 4408.",
     ),
