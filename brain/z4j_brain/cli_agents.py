@@ -25,6 +25,7 @@ from z4j_brain.settings import load_settings
 def _run(fn: Any) -> Any:
     """Run ``fn(conn, secret)`` on the configured database."""
     settings = load_settings()
+    click.get_current_context().meta["z4j.public_url"] = settings.public_url
 
     async def go(dsn: Dsn) -> Any:
         conn = await connect(dsn)
@@ -92,6 +93,7 @@ def agent_mint(slug: str, name: str) -> None:
     click.echo(
         f"# agent {minted.name} ({minted.agent_id}) in project {slug}; shown once, store it now"
     )
+    click.echo(f"Z4J_BRAIN_URL={click.get_current_context().meta['z4j.public_url']}")
     click.echo(f"Z4J_TOKEN={minted.token}")
     click.echo(f"Z4J_HMAC_SECRET={minted.hmac_secret}")
     click.echo(f"Z4J_PROJECT_ID={slug}")
